@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every test file includes: the kernel's kselftest harness (taken from
+ * a kernel tree at build time) and the requirement macros, which SKIP with
+ * the exact missing requirement.
+ */
+#ifndef KVMABI_TEST_H
+#define KVMABI_TEST_H
+
+#include "kselftest_harness.h"
+#include "kvm.h"
+#include "state.h"
+
+/* SKIP the test (from a TEST body or FIXTURE_SETUP) unless cond holds. */
+#define REQUIRE(cond, fmt, ...) do {					\
+	if (!(cond))							\
+		SKIP(return, fmt, ##__VA_ARGS__);			\
+} while (0)
+
+#define REQUIRE_KVM() do {						\
+	const char *__why = kvm_unavailable_reason();			\
+	REQUIRE(!__why, "%s", __why);					\
+} while (0)
+
+/* A capability KVM must report non-zero on /dev/kvm. */
+#define REQUIRE_CAP(cap) do {						\
+	REQUIRE_KVM();							\
+	REQUIRE(kvm_check_cap(cap) > 0, "%s is 0 on this kernel", #cap);\
+} while (0)
+
+#endif
