@@ -125,7 +125,7 @@ cmd_build() {
 	local ksft
 	ksft=$(ksft_dir)
 	"$PY" "$ROOT/harness/gen-build.py" --root "$ROOT" --ksft "$ksft" --out "$BUILD"
-	ninja -C "$BUILD"
+	ninja -C "$BUILD" -k 0
 }
 
 py() {
@@ -137,7 +137,7 @@ cmd_test() {
 	cd "$ROOT"
 	"$PY" -m pytest -q -p no:cacheprovider results
 	if [ -e /dev/kvm ]; then
-		py host --build "$BUILD"
+		py host --build "$BUILD" --tool-check
 	else
 		echo "test: /dev/kvm is absent: the host run is left out"
 	fi

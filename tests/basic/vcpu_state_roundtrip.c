@@ -6,8 +6,8 @@
  * build on the same save and restore path (harness/state.c).
  *
  * behaviour: basic.vcpu_state_roundtrip
- * rule: state saved with KVM_GET_{CPUID2,REGS,SREGS,MSRS,XSAVE,XCRS,
- *       VCPU_EVENTS,MP_STATE,DEBUGREGS} after an I/O exit completed with
+ * rule: state saved with KVM_GET_{CPUID2, REGS, SREGS, MSRS, XSAVE, XCRS,
+ *       VCPU_EVENTS, MP_STATE, DEBUGREGS} after an I/O exit completed with
  *       immediate_exit, restored into a fresh vCPU, resumes the guest exactly
  * source: Documentation/virt/kvm/api.rst "4.12 KVM_SET_REGS" .. "KVM_SET_XSAVE",
  *         and KVM_RUN's immediate_exit ("KVM_CAP_IMMEDIATE_EXIT")

@@ -1,0 +1,1 @@
+"""kvmabi results side: run kselftest binaries, judge verdicts, store runs."""
