@@ -1,5 +1,6 @@
 """kvmabi results command line: `python3 -m results.cli {host,list}`."""
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -98,6 +99,10 @@ def main(argv=None) -> int:
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) has gone: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as err:
         print(f"error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
         return 2
