@@ -12,14 +12,15 @@ static size_t cpuid_bytes(uint32_t nent)
 	return sizeof(struct kvm_cpuid2) + nent * sizeof(struct kvm_cpuid_entry2);
 }
 
-struct kvm_cpuid2 *kvm_supported_cpuid(void)
+/* The answer changes after an arch_prctl guest permission request (AMX),
+ * so callers that need the current one ask afresh. */
+struct kvm_cpuid2 *kvm_supported_cpuid_fresh(void)
 {
-	static struct kvm_cpuid2 *cached;
 	uint32_t nent = 64;
-	int r;
 
-	while (!cached) {
+	for (;;) {
 		struct kvm_cpuid2 *c = calloc(1, cpuid_bytes(nent));
+		int r;
 
 		if (!c)
 			kvmabi_error("out of memory");
@@ -33,8 +34,16 @@ struct kvm_cpuid2 *kvm_supported_cpuid(void)
 		if (r < 0)
 			kvmabi_fail("KVM_GET_SUPPORTED_CPUID failed: errno %d (%s)",
 				    -r, strerror(-r));
-		cached = c;
+		return c;
 	}
+}
+
+struct kvm_cpuid2 *kvm_supported_cpuid(void)
+{
+	static struct kvm_cpuid2 *cached;
+
+	if (!cached)
+		cached = kvm_supported_cpuid_fresh();
 	return cached;
 }
 

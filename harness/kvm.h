@@ -76,6 +76,7 @@ int kvm_ioctl_checked(int fd, unsigned long req, const char *name, void *arg);
 
 /* CPUID */
 struct kvm_cpuid2 *kvm_supported_cpuid(void);	/* cached; do not free */
+struct kvm_cpuid2 *kvm_supported_cpuid_fresh(void);	/* asked now; free it */
 struct kvm_cpuid2 *cpuid_dup(const struct kvm_cpuid2 *c);
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx);
 void vcpu_set_cpuid(struct vcpu *vcpu, struct kvm_cpuid2 *c);

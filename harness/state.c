@@ -228,3 +228,16 @@ void vcpu_state_free(struct vcpu_state *s)
 	free(s->nested);
 	free(s);
 }
+
+void migrate_to_new_vm(struct vm **vm, struct vcpu **vcpu,
+		       const struct vcpu_state *s)
+{
+	struct vm *dst = vm_create();
+
+	memcpy(dst->mem, (*vm)->mem, (*vm)->mem_size);
+	vcpu_free(*vcpu);
+	vm_free(*vm);
+	*vm = dst;
+	*vcpu = vcpu_add_bare(dst);
+	vcpu_load_state(*vcpu, s);
+}

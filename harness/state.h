@@ -29,6 +29,11 @@ struct vcpu_state *vcpu_save_state(struct vcpu *vcpu);
 /* CPUID first, nested state last; any refused part fails the test. */
 void vcpu_load_state(struct vcpu *vcpu, const struct vcpu_state *s);
 void vcpu_state_free(struct vcpu_state *s);
+/* The rest of a migration: a new VM with a copy of the guest memory and a
+ * bare vCPU loaded with s; the old VM and vCPU are freed, *vm and *vcpu
+ * point at the new ones. */
+void migrate_to_new_vm(struct vm **vm, struct vcpu **vcpu,
+		       const struct vcpu_state *s);
 
 /* The vCPU's XSAVE size: KVM_CAP_XSAVE2 on the VM, else 4096. */
 uint32_t vm_xsave_size(struct vm *vm);

@@ -144,32 +144,6 @@ uint32_t xsave_std_size(uint64_t mask)
 	return size;
 }
 
-struct kvm_cpuid2 *kvm_supported_cpuid_fresh(void)
-{
-	size_t nent = 64;
-
-	for (;;) {
-		size_t bytes = sizeof(struct kvm_cpuid2) +
-			       nent * sizeof(struct kvm_cpuid_entry2);
-		struct kvm_cpuid2 *c = calloc(1, bytes);
-		int r;
-
-		if (!c)
-			kvmabi_error("out of memory");
-		c->nent = nent;
-		r = __kvm_ioctl(kvm_fd(), KVM_GET_SUPPORTED_CPUID, c);
-		if (r == -E2BIG) {	/* api.rst: grow nent and retry */
-			free(c);
-			nent *= 2;
-			continue;
-		}
-		if (r < 0)
-			kvmabi_fail("KVM_GET_SUPPORTED_CPUID failed: errno %d (%s)",
-				    -r, strerror(-r));
-		return c;
-	}
-}
-
 uint64_t kvm_supported_xcr0(void)
 {
 	struct kvm_cpuid2 *c = kvm_supported_cpuid_fresh();

@@ -51,9 +51,6 @@ uint32_t xsave_std_size(uint64_t mask);
 /* KVM_GET_SUPPORTED_CPUID leaf 0xD subleaf 0 EDX:EAX, asked afresh each
  * call (the answer follows the process's guest permissions, v5.17+). */
 uint64_t kvm_supported_xcr0(void);
-/* KVM_GET_SUPPORTED_CPUID asked afresh, unlike the cached
- * kvm_supported_cpuid(); the caller frees it. */
-struct kvm_cpuid2 *kvm_supported_cpuid_fresh(void);
 
 /* arch_prctl(2) XSTATE permissions; raw: 0 or -errno. */
 int __arch_get_xcomp_supp(uint64_t *mask);

@@ -45,18 +45,12 @@ FIXTURE_TEARDOWN(state)
 	vm_free(self->vm);
 }
 
-/* Moves the vCPU into a new VM whose memory is a copy of the old one's. */
+/* Saves the vCPU and moves it into a new VM with a copy of the memory. */
 static void migrate(FIXTURE_DATA(state) *self)
 {
 	struct vcpu_state *s = vcpu_save_state(self->vcpu);
-	struct vm *vm = vm_create();
 
-	memcpy(vm->mem, self->vm->mem, self->vm->mem_size);
-	vcpu_free(self->vcpu);
-	vm_free(self->vm);
-	self->vm = vm;
-	self->vcpu = vcpu_add_bare(vm);
-	vcpu_load_state(self->vcpu, s);
+	migrate_to_new_vm(&self->vm, &self->vcpu, s);
 	vcpu_state_free(s);
 }
 
