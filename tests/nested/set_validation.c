@@ -27,6 +27,7 @@
  */
 #include "nested.h"
 #include "svm.h"
+#include "vmx.h"
 #include "test.h"
 
 /* A flag no kernel defines: the defined ones are 0x1, 0x2, 0x4, 0x8, 0x100. */
@@ -256,6 +257,16 @@ CASE(vmx, evmcs_flag_without_evmcs, vmx_evmcs_flag_without_evmcs, EINVAL);
 CASE(vmx, no_room_for_vmcs12, vmx_no_room_for_vmcs12, EINVAL);
 /* Rule: VMX: a vmcs12 with another revision identifier is EINVAL. */
 CASE(vmx, wrong_vmcs12_revision, vmx_wrong_vmcs12_revision, EINVAL);
+/* Rule: VMX: a linked shadow VMCS with no room for shadow_vmcs12 is EINVAL. */
+CASE(vmx, no_room_for_shadow_vmcs12, vmx_break_no_room_for_shadow_vmcs12, EINVAL);
+/* Rule: VMX: a shadow_vmcs12 without the shadow-VMCS indicator is EINVAL. */
+CASE(vmx, shadow_vmcs12_not_shadow, vmx_break_shadow_vmcs12_not_shadow, EINVAL);
+/* Rule: VMX: guest-mode vmcs12 pin controls without the default1 bits are EINVAL. */
+CASE(vmx, vmcs12_pin_controls_forced_bits, vmx_break_pin_controls_forced_bits, EINVAL);
+/* Rule: VMX: a guest-mode vmcs12 with a 64-bit host and HOST_CR4.PAE clear is EINVAL. */
+CASE(vmx, vmcs12_host_cr4_without_pae, vmx_break_host_cr4_without_pae, EINVAL);
+/* Rule: VMX: a guest-mode vmcs12 with GUEST_CR0.PG set and PE clear is EINVAL. */
+CASE(vmx, vmcs12_guest_cr0_paging_without_pe, vmx_break_guest_cr0_paging_without_pe, EINVAL);
 
 /* Rule: SVM: with EFER.SVME clear, guest mode is EINVAL. */
 CASE(svm, svme_clear_guest_mode, svm_svme_clear_guest_mode, EINVAL);
