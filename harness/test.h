@@ -28,4 +28,13 @@
 	REQUIRE(kvm_check_cap(cap) > 0, "%s is 0 on this kernel", #cap);\
 } while (0)
 
+/* Ends the test as XFAIL: the kernel answered as a known older kernel does;
+ * why names the behaviour and the commit that changed it. */
+#define XFAIL_KNOWN_OLDER(why) do {					\
+	snprintf(_metadata->results->reason,				\
+		 sizeof(_metadata->results->reason), "%s", why);	\
+	_metadata->exit_code = KSFT_XFAIL;				\
+	return;								\
+} while (0)
+
 #endif

@@ -337,14 +337,6 @@ static const char *outcome(int r)
 	return r ? strerrorname_np(-r) : "0 (accepted)";
 }
 
-/* Ends the test as XFAIL: KVM answered as a known older kernel does. */
-#define XFAIL_OLDER(why) do {						\
-	snprintf(_metadata->results->reason,				\
-		 sizeof(_metadata->results->reason), "%s", why);	\
-	_metadata->exit_code = KSFT_XFAIL;				\
-	return;								\
-} while (0)
-
 TEST_F(set_validation, set_nested_state)
 {
 	struct kvm_nested_state *s = self->state;
@@ -353,7 +345,7 @@ TEST_F(set_validation, set_nested_state)
 	variant->breaks(s, self->vcpu);
 	r = __vcpu_set_nested_state(self->vcpu, place(s, variant->placement));
 	if (r != -variant->err && variant->older && r == -variant->older_err)
-		XFAIL_OLDER(variant->older);
+		XFAIL_KNOWN_OLDER(variant->older);
 	/* Rule: see the comment above this variant. */
 	if (r != -variant->err)
 		kvmabi_fail("KVM_SET_NESTED_STATE returned %s, expected %s",
