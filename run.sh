@@ -15,29 +15,39 @@ PACKAGES=(
 	linux-libc-dev		# <linux/kvm.h>, <asm/kvm.h>: the uapi under test
 	ninja-build		# incremental build of one binary per test
 	python3 python3-pytest	# the results tools and the project's own tests
-	python3-jinja2		# report rendering
 	busybox-static		# the initramfs userland of matrix cells
 	qemu-system-x86		# boots kernels for the matrix (TCG, SVM)
 	cpio xz-utils zstd kmod	# initramfs and kernel module handling
+	debootstrap		# a private Debian trixie root for Bochs 3.0
+	xorriso isolinux syslinux-common # the boot ISO of a Bochs cell
 )
 
 usage() {
 	cat <<'EOF'
 usage: ./run.sh [COMMAND] [ARGS]
 
-  (none)        set up, build, then run the suite on this machine (host mode)
+  (none)        set up, build, fetch the kernels and run the default matrix:
+                5.10, 6.1, 6.12 and the newest Debian kernel on host,
+                qemu-tcg-svm, bochs-vmx and qemu-kvm
+  matrix [--set default|full] [--kernels A,B] [--platforms P,Q] [--jobs N]
+                run a chosen part of the matrix; kernels are names from
+                matrix/kernels.toml or debian:<series|version|newest>,
+                local:<tree> or local:<bzImage>,<modules dir>
+  host          run every test against this machine's kernel only
+  list [--json] the catalogue of tests: id, behaviour, rule, source, history
+  bench [--platforms P] [--kernels K] [--no-cold] [--no-full]
+                benchmark: each cell against a bare boot of the same kernel
   setup         install Debian packages and fetch the kselftest harness
   build         build every test into a static binary under build/
-  host          run every test against this machine's kernel; results in
-                results/runs/<run-id>/ and results/runs/latest
-  list [--json] the catalogue of tests: id, behaviour, rule, source
-  test          the project's own tests: build, pytest, and a host run
-                where /dev/kvm exists
+  test          the project's own tests: build, unit tests (pytest) with one
+                real QEMU cell, and a host run where /dev/kvm exists
   -h, --help    this text
 
+Results go to results/runs/<run-id>/ (results/runs/latest is the newest).
 Environment: KSRC=<linux tree> takes the kselftest harness from that tree
 instead of Debian's linux-source package; KVMABI_CACHE (default
-~/.cache/kvmabi) holds what setup fetches.
+~/.cache/kvmabi) holds fetched kernels, initramfs images, Bochs and the
+harness.
 EOF
 }
 
@@ -132,10 +142,14 @@ py() {
 	cd "$ROOT" && "$PY" -m results.cli "$@"
 }
 
+matrix() {
+	cd "$ROOT" && "$PY" -m matrix.cli --build "$BUILD" "$@"
+}
+
 cmd_test() {
 	cmd_build
 	cd "$ROOT"
-	"$PY" -m pytest -q -p no:cacheprovider results
+	"$PY" -m pytest -q -p no:cacheprovider results matrix/tests
 	if [ -e /dev/kvm ]; then
 		py host --build "$BUILD" --tool-check
 	else
@@ -147,11 +161,13 @@ main() {
 	local cmd=${1:-}
 	[ $# -gt 0 ] && shift
 	case $cmd in
-	"") cmd_build && py host --build "$BUILD" ;;
-	setup) cmd_setup ;;
-	build) cmd_build ;;
+	"") cmd_build && matrix ;;
+	matrix) cmd_build && matrix "$@" ;;
 	host) cmd_build && py host --build "$BUILD" "$@" ;;
 	list) py list "$@" ;;
+	bench) cmd_build && cd "$ROOT" && "$PY" -m matrix.bench "$@" ;;
+	setup) cmd_setup ;;
+	build) cmd_build ;;
 	test) cmd_test ;;
 	-h | --help | help) usage ;;
 	*) die "unknown command '$cmd': see ./run.sh --help" ;;
