@@ -134,3 +134,14 @@ void l1_leave(void)
 {
 	guest_ops->leave();
 }
+
+static void l2_stop_in_guest_mode(void)
+{
+	GUEST_SYNC(NESTED_STAGE_IN_L2);
+}
+
+void l1_stop_in_l2(void)
+{
+	l1_enter();
+	l1_run_l2(l2_stop_in_guest_mode);
+}

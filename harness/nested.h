@@ -122,5 +122,9 @@ void l1_resume_l2(void);
 void l1_leave(void);
 /* From L2: exits to L1 with the vendor's hypercall. */
 void l2_exit_to_l1(void);
+/* A whole L1 guest: enters nested operation and runs an L2 that reports
+ * GUEST_SYNC(NESTED_STAGE_IN_L2) to userspace while in guest mode. */
+#define NESTED_STAGE_IN_L2 1
+void l1_stop_in_l2(void);
 
 #endif

@@ -254,3 +254,19 @@ const char *guest_perm_prctl_missing(void)
 		 "(%s): kernel older than v5.17", -r, strerror(-r));
 	return why;
 }
+
+const char *amx_request_guest_perm(void)
+{
+	static char why[200];
+	const char *missing = host_amx_missing();
+	int r;
+
+	if (missing)
+		return missing;
+	r = __arch_req_xcomp_guest_perm(XFEATURE_XTILE_DATA);
+	if (!r)
+		return NULL;
+	snprintf(why, sizeof(why), "ARCH_REQ_XCOMP_GUEST_PERM(XTILE_DATA) fails "
+		 "with errno %d", -r);
+	return why;
+}

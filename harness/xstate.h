@@ -78,6 +78,10 @@ uint64_t cpuid_xcr0(struct kvm_cpuid2 *c);
 /* NULL when ARCH_GET_XCOMP_SUPP has both AMX components, else why not
  * ("host lacks AMX: ARCH_GET_XCOMP_SUPP 0x... has no bit 18 (XTILE_DATA)"). */
 const char *host_amx_missing(void);
+/* For a test that needs AMX in its guest: NULL once this process holds the
+ * guest permission for XTILE_DATA (it must come before the first vCPU),
+ * else the exact reason it cannot. */
+const char *amx_request_guest_perm(void);
 /* NULL when ARCH_GET_XCOMP_GUEST_PERM works, else why not. */
 const char *guest_perm_prctl_missing(void);
 

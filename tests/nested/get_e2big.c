@@ -16,18 +16,6 @@
 #include "nested.h"
 #include "test.h"
 
-enum { STAGE_IN_L2 = 1 };
-
-static void l2_stop_in_guest_mode(void)
-{
-	GUEST_SYNC(STAGE_IN_L2);
-}
-
-static void l1_run_l2_once(void)
-{
-	l1_enter();
-	l1_run_l2(l2_stop_in_guest_mode);
-}
 
 FIXTURE(get_e2big) {
 	struct vm *vm;
@@ -46,7 +34,7 @@ FIXTURE_SETUP(get_e2big)
 	REQUIRE_NESTED(variant->ops);
 	self->vm = vm_create();
 	nested_setup(self->vm, variant->ops);
-	self->vcpu = vcpu_add(self->vm, l1_run_l2_once);
+	self->vcpu = vcpu_add(self->vm, l1_stop_in_l2);
 }
 
 FIXTURE_TEARDOWN(get_e2big)
@@ -106,14 +94,14 @@ TEST_F(get_e2big, idle_vcpu_short_of_header)
 
 TEST_F(get_e2big, guest_mode_header_only)
 {
-	vcpu_run_expect(self->vcpu, UCALL_SYNC, STAGE_IN_L2);
+	vcpu_run_expect(self->vcpu, UCALL_SYNC, NESTED_STAGE_IN_L2);
 	expect_e2big_then_exact(_metadata, self->vcpu, NESTED_STATE_HDR_SIZE,
 				variant->ops->state_size);
 }
 
 TEST_F(get_e2big, guest_mode_one_byte_short)
 {
-	vcpu_run_expect(self->vcpu, UCALL_SYNC, STAGE_IN_L2);
+	vcpu_run_expect(self->vcpu, UCALL_SYNC, NESTED_STAGE_IN_L2);
 	expect_e2big_then_exact(_metadata, self->vcpu,
 				variant->ops->state_size - 1,
 				variant->ops->state_size);
@@ -132,7 +120,7 @@ TEST_F(get_e2big, guest_mode_short_buffer_not_written_past_size)
 	const uint8_t *b;
 	int r;
 
-	vcpu_run_expect(self->vcpu, UCALL_SYNC, STAGE_IN_L2);
+	vcpu_run_expect(self->vcpu, UCALL_SYNC, NESTED_STAGE_IN_L2);
 	r = get_state_in_room(self->vcpu, NESTED_STATE_HDR_SIZE, room, &s);
 	ASSERT_EQ(-E2BIG, r) TH_LOG("size %u: %s", NESTED_STATE_HDR_SIZE, strerror(-r));
 	b = (const uint8_t *)s;

@@ -36,18 +36,6 @@
 #define VMX_HDR_FLAG_UNDEFINED	0x2
 #define INVALID_GPA		(~0ull)
 
-enum { STAGE_IN_L2 = 1 };
-
-static void l2_stop_in_guest_mode(void)
-{
-	GUEST_SYNC(STAGE_IN_L2);
-}
-
-static void l1_run_l2_once(void)
-{
-	l1_enter();
-	l1_run_l2(l2_stop_in_guest_mode);
-}
 
 /* ---- what each case breaks ---- */
 
@@ -307,8 +295,8 @@ FIXTURE_SETUP(set_validation)
 	REQUIRE_NESTED(variant->ops);
 	self->vm = vm_create();
 	nested_setup(self->vm, variant->ops);
-	self->vcpu = vcpu_add(self->vm, l1_run_l2_once);
-	vcpu_run_expect(self->vcpu, UCALL_SYNC, STAGE_IN_L2);
+	self->vcpu = vcpu_add(self->vm, l1_stop_in_l2);
+	vcpu_run_expect(self->vcpu, UCALL_SYNC, NESTED_STAGE_IN_L2);
 	self->state = vcpu_get_nested_state(self->vcpu);
 	ASSERT_TRUE(self->state->flags & KVM_STATE_NESTED_GUEST_MODE)
 		TH_LOG("L2 is running, yet the saved flags are 0x%x",

@@ -192,27 +192,13 @@ FIXTURE_VARIANT_ADD(bad_xcr0, xtile_data_without_xtile_cfg) {
 	.value = xtile_data_only, .amx = true,
 };
 
-/* AMX needs the guest permission before the vCPU and its CPUID exist. */
-static const char *amx_guest_permission(void)
-{
-	uint64_t supp;
-
-	if (__arch_get_xcomp_supp(&supp))
-		return "ARCH_GET_XCOMP_SUPP fails: the kernel has no dynamic xfeatures";
-	if (!(supp & XMASK(XFEATURE_XTILE_DATA)))
-		return "host lacks AMX: ARCH_GET_XCOMP_SUPP has no bit 18";
-	if (__arch_req_xcomp_guest_perm(XFEATURE_XTILE_DATA))
-		return "ARCH_REQ_XCOMP_GUEST_PERM(XTILE_DATA) fails";
-	return NULL;
-}
-
 FIXTURE_SETUP(bad_xcr0)
 {
 	struct bad_ctx c = { 0 };
 
 	REQUIRE_CAP(KVM_CAP_XCRS);
 	if (variant->amx) {
-		const char *why = amx_guest_permission();
+		const char *why = amx_request_guest_perm();
 
 		REQUIRE(!why, "%s", why);
 	}

@@ -67,20 +67,6 @@ FIXTURE_VARIANT_ADD(roundtrip, avx512_hi16_zmm) { .group = XREGS_AVX512_HI16_ZMM
 FIXTURE_VARIANT_ADD(roundtrip, pkru) { .group = XREGS_PKRU };
 FIXTURE_VARIANT_ADD(roundtrip, amx) { .group = XREGS_AMX };
 
-/* AMX needs the guest permission before KVM offers it (v5.16+). */
-static const char *amx_guest_permission(void)
-{
-	uint64_t supp;
-
-	if (__arch_get_xcomp_supp(&supp))
-		return "ARCH_GET_XCOMP_SUPP fails: the kernel has no dynamic xfeatures";
-	if (!(supp & XMASK(XFEATURE_XTILE_DATA)))
-		return "host lacks AMX: ARCH_GET_XCOMP_SUPP has no bit 18";
-	if (__arch_req_xcomp_guest_perm(XFEATURE_XTILE_DATA))
-		return "ARCH_REQ_XCOMP_GUEST_PERM(XTILE_DATA) fails";
-	return NULL;
-}
-
 /* KMOVQ needs AVX512BW: CPUID.(EAX=7,ECX=0):EBX[30]. */
 static bool host_has_avx512bw(void)
 {
@@ -123,7 +109,7 @@ FIXTURE_SETUP(roundtrip)
 	REQUIRE_CAP(KVM_CAP_XCRS);
 	self->g = &xregs_groups[variant->group];
 	if (variant->group == XREGS_AMX) {
-		const char *why = amx_guest_permission();
+		const char *why = amx_request_guest_perm();
 
 		REQUIRE(!why, "%s", why);
 	}
