@@ -7,8 +7,7 @@
  *
  * Who implements what:
  *   nested_svm  harness/svm.c   (SVM: EFER.SVME, VMRUN, VMMCALL)
- *   nested_vmx  harness/vmx.c   (VMX: VMXON, VMLAUNCH/VMRESUME, VMCALL),
- *               written by the VMX engineer against this interface
+ *   nested_vmx  harness/vmx.c   (VMX: VMXON, VMLAUNCH/VMRESUME, VMCALL)
  *
  * The shape of a run, all inside one KVM vCPU:
  *   host:  nested_setup(vm, ops)        vendor pages + an L2 stack
