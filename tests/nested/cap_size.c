@@ -11,6 +11,8 @@
  *       and 128 + 4096 on SVM
  * source: Documentation/virt/kvm/api.rst "4.114 KVM_GET_NESTED_STATE";
  *         arch/x86/include/uapi/asm/kvm.h struct kvm_nested_state
+ * since: KVM_GET/SET_NESTED_STATE since v4.19 for VMX (commit id not
+ *        verified here), v5.8 for SVM (cc440cdad5b7)
  */
 #include "nested.h"
 #include "test.h"

@@ -11,6 +11,8 @@
  * source: Documentation/virt/kvm/api.rst "4.114 KVM_GET_NESTED_STATE";
  *         arch/x86/kvm/vmx/nested.c handle_vmxoff(), free_nested();
  *         arch/x86/kvm/svm/svm.c svm_set_efer()
+ * since: KVM_GET/SET_NESTED_STATE since v4.19 for VMX (commit id not
+ *        verified here), v5.8 for SVM (cc440cdad5b7)
  */
 #include "nested.h"
 #include "test.h"

@@ -14,6 +14,8 @@
  * source: Documentation/virt/kvm/api.rst "4.114 KVM_GET_NESTED_STATE",
  *         "4.115 KVM_SET_NESTED_STATE"; the order of
  *         tools/testing/selftests/kvm/lib/x86_64/processor.c vcpu_load_state()
+ * since: KVM_GET/SET_NESTED_STATE since v4.19 for VMX (commit id not
+ *        verified here), v5.8 for SVM (cc440cdad5b7)
  */
 #include "nested.h"
 #include "test.h"

@@ -24,6 +24,8 @@
  *         6.12.117; commit id not verified here): with EFER.SVME clear the
  *         flags had to be exactly GIF_SET, so GIF clear was EINVAL too
  *         (svm_svme_clear_gif_clear reports XFAIL there)
+ * since: KVM_GET/SET_NESTED_STATE since v4.19 for VMX (commit id not
+ *        verified here), v5.8 for SVM (cc440cdad5b7)
  */
 #include "nested.h"
 #include "svm.h"
