@@ -4,13 +4,13 @@ import pytest
 from matrix import apt
 
 DEB822 = """Types: deb
-URIs: http://mirror.example/debian
+URIs: http://mirror.invalid/pub/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-URIs: http://mirror.example/debian-security
+URIs: http://mirror.invalid/pub/debian-security
 Suites: bookworm-security
 Components: main
 """
@@ -18,18 +18,18 @@ Components: main
 
 def test_deb822_and_one_line_sources():
     assert apt.deb822_sources(DEB822)[0] == (
-        "http://mirror.example/debian", "bookworm",
+        "http://mirror.invalid/pub/debian", "bookworm",
         "/usr/share/keyrings/debian-archive-keyring.gpg")
-    line = "deb [arch=amd64 signed-by=/k.gpg] http://m.example/debian bookworm main\n# x\n"
-    assert apt.one_line_sources(line) == [("http://m.example/debian", "bookworm", "/k.gpg")]
+    line = "deb [arch=amd64 signed-by=/k.gpg] http://m.invalid/pub/debian bookworm main\n# x\n"
+    assert apt.one_line_sources(line) == [("http://m.invalid/pub/debian", "bookworm", "/k.gpg")]
 
 
 def test_our_sources_list_has_every_suite_on_the_configured_mirrors():
     text = apt.sources_list(apt.deb822_sources(DEB822))
     for suite in apt.SUITES:
-        assert f"http://mirror.example/debian {suite} main" in text
+        assert f"http://mirror.invalid/pub/debian {suite} main" in text
     for suite in apt.SECURITY_SUITES:
-        assert f"http://mirror.example/debian-security {suite} main" in text
+        assert f"http://mirror.invalid/pub/debian-security {suite} main" in text
 
 
 def test_no_mirror_is_one_line():

@@ -18,12 +18,12 @@ from matrix.boot import BootSpec
 
 DEB822 = """\
 Types: deb
-URIs: http://mirror.example/debian
+URIs: http://mirror.invalid/pub/debian
 Suites: bookworm bookworm-updates
 Components: main
 
 Types: deb
-URIs: http://mirror.example/debian-security
+URIs: http://mirror.invalid/pub/debian-security
 Suites: bookworm-security
 Components: main
 """
@@ -31,21 +31,21 @@ Components: main
 
 def test_mirror_is_the_main_archive_of_a_deb822_file():
     files = {"/etc/apt/sources.list.d/debian.sources": DEB822}
-    assert bochs_setup.mirror_from_sources(files) == "http://mirror.example/debian"
+    assert bochs_setup.mirror_from_sources(files) == "http://mirror.invalid/pub/debian"
 
 
 def test_mirror_skips_disabled_and_source_only_stanzas():
     text = ("Types: deb-src\nURIs: http://src.example/debian\n\n"
             "Types: deb\nEnabled: no\nURIs: http://off.example/debian\n\n" + DEB822)
     files = {"/etc/apt/sources.list.d/x.sources": text}
-    assert bochs_setup.mirror_from_sources(files) == "http://mirror.example/debian"
+    assert bochs_setup.mirror_from_sources(files) == "http://mirror.invalid/pub/debian"
 
 
 def test_mirror_from_a_one_line_sources_list_with_options():
-    text = ("# deb http://commented.example/debian bookworm main\n"
-            "deb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian bookworm main\n")
+    text = ("# deb http://commented.invalid/pub/debian bookworm main\n"
+            "deb [arch=amd64 signed-by=/k.gpg] http://mirror.invalid/pub/debian bookworm main\n")
     assert bochs_setup.mirror_from_sources({"/etc/apt/sources.list": text}) == \
-        "http://mirror.example/debian"
+        "http://mirror.invalid/pub/debian"
 
 
 def test_no_mirror_configured():
@@ -78,7 +78,7 @@ def fake_debootstrap(complete=True):
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("KVMABI_CACHE", str(tmp_path))
     monkeypatch.setattr(bochs_setup, "ensure_host_tools", lambda: None)
-    monkeypatch.setattr(bochs_setup, "machine_mirror", lambda: "http://mirror.example/debian")
+    monkeypatch.setattr(bochs_setup, "machine_mirror", lambda: "http://mirror.invalid/pub/debian")
     return tmp_path
 
 
@@ -89,7 +89,7 @@ def test_setup_judges_the_root_not_the_exit_code_and_stamps_it(cache, monkeypatc
     assert root == cache / "bochs-trixie" and bochs_setup.is_ready(root)
     assert calls[0][:3] == ["debootstrap", "--variant=minbase",
                             "--include=bochs,bochsbios,vgabios,bochs-term"]
-    assert calls[0][-3:] == ["trixie", str(root), "http://mirror.example/debian"]
+    assert calls[0][-3:] == ["trixie", str(root), "http://mirror.invalid/pub/debian"]
 
 
 def test_setup_is_done_once(cache, monkeypatch):
