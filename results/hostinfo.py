@@ -4,6 +4,8 @@ import platform
 import subprocess
 from pathlib import Path
 
+from .kvmfacts import host_facts
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,4 +61,4 @@ def host_cell() -> dict:
     model, flags = cpu_info()
     return {"kernel": "host", "kernel_version": kernel_version(),
             "platform": "host", "cpu_model": model, "cpu_flags": flags,
-            "facts": {}}
+            "facts": host_facts()}
