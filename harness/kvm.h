@@ -42,6 +42,8 @@ struct vcpu {
 /* Failing and erroring out of a test from library code (see report.c). */
 void kvmabi_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void kvmabi_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* A diagnostic line in the test's TAP that does not end the test. */
+void kvmabi_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* /dev/kvm */
 int __kvm_open(void);			/* fd or -errno */

@@ -89,9 +89,12 @@ struct kvm_nested_state *nested_state_before_guard(const struct kvm_nested_state
 	size_t len = (pages + 1) * KVMABI_PAGE_SIZE;
 	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *guard = map + pages * KVMABI_PAGE_SIZE;
+	uint8_t *guard;
 
-	if (map == MAP_FAILED || mprotect(guard, KVMABI_PAGE_SIZE, PROT_NONE))
+	if (map == MAP_FAILED)
+		kvmabi_error("mmap of a guarded buffer: %s", strerror(errno));
+	guard = map + pages * KVMABI_PAGE_SIZE;
+	if (mprotect(guard, KVMABI_PAGE_SIZE, PROT_NONE))
 		kvmabi_error("mmap of a guarded buffer: %s", strerror(errno));
 	memcpy(guard - bytes, src, bytes);
 	return (struct kvm_nested_state *)(guard - bytes);

@@ -41,6 +41,15 @@ void kvmabi_error(const char *fmt, ...)
 	_exit(1);
 }
 
+void kvmabi_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report("note", fmt, ap);
+	va_end(ap);
+}
+
 /* Line-buffered stdout keeps TAP and diagnostics in order in a pipe and
  * leaves every finished line on disk if the binary dies. */
 static void __attribute__((constructor)) line_buffered_stdout(void)

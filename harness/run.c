@@ -29,7 +29,11 @@ const char *exit_reason_name(uint32_t reason)
 
 static const char *guest_string(struct vcpu *vcpu, uint64_t gva)
 {
-	const char *s = (const char *)addr_gpa2hva(vcpu->vm, gva);
+	const char *s;
+
+	if (gva >= vcpu->vm->mem_size)
+		return "(guest message pointer outside guest memory)";
+	s = (const char *)addr_gpa2hva(vcpu->vm, gva);
 
 	if (!memchr(s, 0, vcpu->vm->mem_size - gva))
 		return "(unterminated guest string)";

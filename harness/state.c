@@ -104,6 +104,8 @@ struct kvm_msrs *vcpu_get_all_msrs(struct vcpu *vcpu)
 	while (done < m->nmsrs) {
 		done += read_msrs(vcpu, &m->entries[done], m->nmsrs - done);
 		if (done < m->nmsrs) {
+			kvmabi_note("KVM_GET_MSRS cannot read listed MSR 0x%x: "
+				    "left out of the saved state", m->entries[done].index);
 			memmove(&m->entries[done], &m->entries[done + 1],
 				(m->nmsrs - done - 1) * sizeof(m->entries[0]));
 			m->nmsrs--;
@@ -213,6 +215,9 @@ static void set_all_msrs(struct vcpu *vcpu, const struct kvm_msrs *m)
 		if (read_msrs(vcpu, &now, 1) != 1 || now.data != e->data)
 			kvmabi_fail("KVM_SET_MSRS refused saved MSR 0x%x = 0x%llx",
 				    e->index, (unsigned long long)e->data);
+		kvmabi_note("KVM_SET_MSRS refused MSR 0x%x = 0x%llx, which the new "
+			    "vCPU already holds: passed over", e->index,
+			    (unsigned long long)e->data);
 		done++;
 	}
 }

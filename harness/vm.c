@@ -142,14 +142,25 @@ uint64_t vm_alloc_pages(struct vm *vm, unsigned int n)
 	return gpa;
 }
 
+/* A global's guest copy, all size bytes of it inside guest memory. */
+static void *guest_copy_of(struct vm *vm, const void *host_var, size_t size)
+{
+	uint64_t gpa = (uint64_t)host_var;
+
+	if (gpa + size > vm->mem_size)
+		kvmabi_error("0x%lx bytes at guest address 0x%lx run past guest memory",
+			     (unsigned long)size, (unsigned long)gpa);
+	return addr_gpa2hva(vm, gpa);
+}
+
 void vm_copy_to_guest(struct vm *vm, const void *host_var, size_t size)
 {
-	memcpy(addr_gpa2hva(vm, (uint64_t)host_var), host_var, size);
+	memcpy(guest_copy_of(vm, host_var, size), host_var, size);
 }
 
 void vm_copy_from_guest(struct vm *vm, void *host_var, size_t size)
 {
-	memcpy(host_var, addr_gpa2hva(vm, (uint64_t)host_var), size);
+	memcpy(host_var, guest_copy_of(vm, host_var, size), size);
 }
 
 struct vcpu *vcpu_add_bare(struct vm *vm)

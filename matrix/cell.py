@@ -203,4 +203,4 @@ def run_host(cell: Cell, ctx: Context, start: float) -> CellResult:
                        kernel_version=facts["kernel_version"])
     results = runner.run_all(ctx.build_dir, cell_dir(ctx, cell), cell.platform.test_timeout_s)
     return finish(cell, ctx, results, start, kernel_version=facts["kernel_version"],
-                  state="ran", cpu_model=facts["cpu_model"], facts={})
+                  state="ran", cpu_model=facts["cpu_model"], facts=facts["facts"])

@@ -13,7 +13,9 @@ from results.tap import TapLog
 
 from .boot import BEGIN_MARKER, DONE_MARKER, END_MARKER, FACT_MARKER, FAULT_PATTERN
 
-FRAME = re.compile(rf"^({BEGIN_MARKER}|{END_MARKER}) (list|run) (\S+)(?: rc=(-?\d+))?\s*$")
+# A marker may follow output that had no newline of its own (a binary killed
+# mid-line): that output is kept, the marker still counts.
+FRAME = re.compile(rf"^(.*?)({BEGIN_MARKER}|{END_MARKER}) (list|run) (\S+)(?: rc=(-?\d+))?\s*$")
 KERNEL_TIME = re.compile(r"^\[\s*\d+\.\d+\]\s*")
 
 
@@ -82,7 +84,10 @@ def parse_channel(lines) -> Channel:
     for when, line in lines:
         channel.last_time = when if when is not None else channel.last_time
         if (frame := FRAME.match(line)):
-            marker, mode, name, rc = frame.groups()
+            before, marker, mode_now, name, rc = frame.groups()
+            if before and current is not None:
+                add_output(current, mode, before, when)
+            mode = mode_now
             run = channel.binaries.setdefault(name, BinaryRun(name))
             if marker == BEGIN_MARKER:
                 current = run
@@ -100,12 +105,18 @@ def parse_channel(lines) -> Channel:
             channel.facts[key.strip()] = value.strip()
         elif line.strip() == DONE_MARKER and current is None:
             channel.done = True
-        elif current is not None and mode == "list":
-            current.listing.append(line)
         elif current is not None:
-            current.raw.append(line)
-            current.log.feed(line, when)
+            add_output(current, mode, line, when)
     return channel
+
+
+def add_output(run: BinaryRun, mode: str, line: str, when) -> None:
+    """A line a binary printed: its `-l` listing, or its TAP."""
+    if mode == "list":
+        run.listing.append(line)
+    else:
+        run.raw.append(line)
+        run.log.feed(line, when)
 
 
 def first_fault(lines) -> tuple[float | None, str] | None:

@@ -86,12 +86,23 @@ def directive_reason(test: TestRun, fallback: str) -> str:
     return notes[0] if notes else test.message
 
 
+def failed_check(test: TestRun) -> bool:
+    """A failed EXPECT/ASSERT ("file:line:test:Expected ...") or checked call."""
+    return any(": Expected " in line or ":Expected " in line or "KVMABI_FAIL:" in line
+               for line in test.diagnostics)
+
+
 def judge_finished(test: TestRun) -> tuple[str, str]:
     """Status and reason of a test that printed its ok/not ok line."""
-    if test.directive == "SKIP":
-        return SKIP, directive_reason(test, "skipped without a reason")
     if (broken := error_line(test)) is not None:
         return ERROR, broken
+    if test.directive == "SKIP" and failed_check(test):
+        # kselftest's SKIP() overwrites the exit code of a test whose
+        # EXPECT_*() already failed: the failure stands. (An XFAIL after a
+        # failed check is what XFAIL means, so it is left alone.)
+        return FAIL, failure_reason(test)
+    if test.directive == "SKIP":
+        return SKIP, directive_reason(test, "skipped without a reason")
     if test.directive in (XFAIL, XPASS):
         return test.directive, directive_reason(test, "")
     if test.outcome == "ok":

@@ -147,3 +147,13 @@ def test_a_kvm_module_that_does_not_load_errors_every_test(run_fake):
     verdicts, _ = run_fake([(facts + START[2:] + ALL_A + ALL_B + ["KVMABI-DONE"], [])])
     assert {v for v in verdicts.values()} == \
         {("ERROR", "kvm_amd did not load: failed: insmod: can't insert 'kvm.ko'")}
+
+
+def test_end_marker_after_output_without_newline_still_ends_the_binary():
+    from matrix.channel import parse_channel
+    lines = [(0.0, "KVMABI-BEGIN run basic/x"), (0.1, "TAP version 13"),
+             (0.2, "1..1"), (0.3, "#  RUN           global.t ..."),
+             (0.4, "partial outputKVMABI-END run basic/x rc=137")]
+    run = parse_channel(lines).binaries["basic/x"]
+    assert run.rc == 137
+    assert run.raw[-1] == "partial output"

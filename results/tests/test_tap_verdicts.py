@@ -137,3 +137,12 @@ def test_harness_unknown_reason_falls_back_to_the_diagnostic():
                     result="ok 11 {name} # XFAIL unknown")
     assert verdicts(text)["fx.amx.roundtrip"] == \
         ("XFAIL", "demo.c:18:roundtrip:Expected 1 (1) == v (2)")
+
+
+def test_skip_after_a_failed_expect_is_fail():
+    # kselftest's SKIP() overwrites the exit code after an EXPECT failed.
+    text = one_test("fx.case.rule", "# t.c:9:rule:Expected 0 (0) == r (-22)",
+                    "#      SKIP      later requirement missing",
+                    "#            OK  fx.case.rule",
+                    result="ok 1 {name} # SKIP later requirement missing")
+    assert verdicts(text)["fx.case.rule"] == ("FAIL", "t.c:9:rule:Expected 0 (0) == r (-22)")
