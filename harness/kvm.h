@@ -57,6 +57,10 @@ struct vm *vm_create_bare(void);	/* KVM_CREATE_VM only, no memory */
 void vm_free(struct vm *vm);
 int vm_check_cap(struct vm *vm, long cap);	/* on the VM fd */
 uint64_t vm_alloc_pages(struct vm *vm, unsigned int n);	/* guest address */
+/* bytes of host memory that end where an inaccessible page begins, so KVM
+ * touching one byte past them faults (EFAULT); bytes 0 gives that page.
+ * Lives until the test's process exits. */
+void *guarded_buffer(size_t bytes);
 void *addr_gpa2hva(struct vm *vm, uint64_t gpa);
 void vm_copy_to_guest(struct vm *vm, const void *host_var, size_t size);
 void vm_copy_from_guest(struct vm *vm, void *host_var, size_t size);

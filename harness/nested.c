@@ -4,10 +4,8 @@
  * vendor this host is, the requirement checks both vendors share, the L2
  * stack, and the L1/L2 calls that dispatch on the vendor the host chose.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "nested.h"
 
@@ -85,19 +83,10 @@ void nested_setup(struct vm *vm, const struct nested_ops *ops)
 struct kvm_nested_state *nested_state_before_guard(const struct kvm_nested_state *src,
 						    uint32_t bytes)
 {
-	size_t pages = (bytes + KVMABI_PAGE_SIZE - 1) / KVMABI_PAGE_SIZE;
-	size_t len = (pages + 1) * KVMABI_PAGE_SIZE;
-	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *guard;
+	void *buf = guarded_buffer(bytes);
 
-	if (map == MAP_FAILED)
-		kvmabi_error("mmap of a guarded buffer: %s", strerror(errno));
-	guard = map + pages * KVMABI_PAGE_SIZE;
-	if (mprotect(guard, KVMABI_PAGE_SIZE, PROT_NONE))
-		kvmabi_error("mmap of a guarded buffer: %s", strerror(errno));
-	memcpy(guard - bytes, src, bytes);
-	return (struct kvm_nested_state *)(guard - bytes);
+	memcpy(buf, src, bytes);
+	return buf;
 }
 
 void l1_enter(void)

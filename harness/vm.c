@@ -153,6 +153,22 @@ static void *guest_copy_of(struct vm *vm, const void *host_var, size_t size)
 	return addr_gpa2hva(vm, gpa);
 }
 
+void *guarded_buffer(size_t bytes)
+{
+	size_t pages = (bytes + KVMABI_PAGE_SIZE - 1) / KVMABI_PAGE_SIZE;
+	size_t len = (pages + 1) * KVMABI_PAGE_SIZE;
+	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *guard;
+
+	if (map == MAP_FAILED)
+		kvmabi_error("mmap of a guarded buffer: %s", strerror(errno));
+	guard = map + pages * KVMABI_PAGE_SIZE;
+	if (mprotect(guard, KVMABI_PAGE_SIZE, PROT_NONE))
+		kvmabi_error("mprotect of a guard page: %s", strerror(errno));
+	return guard - bytes;
+}
+
 void vm_copy_to_guest(struct vm *vm, const void *host_var, size_t size)
 {
 	memcpy(guest_copy_of(vm, host_var, size), host_var, size);

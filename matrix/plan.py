@@ -11,7 +11,7 @@ from pathlib import Path
 from results import runner, store
 from results.cli import load_behaviours
 from results.hostinfo import REPO_ROOT, tool_version
-from results.verdict import ERROR, STATUSES
+from results.verdict import ERROR
 
 from . import config
 from .boot import INTERRUPT
@@ -89,10 +89,7 @@ def prepare(set_name=None, kernel_names=None, platform_names=None, jobs=None,
 
 
 def counts(results) -> dict:
-    tally = dict.fromkeys(STATUSES, 0)
-    for result in results:
-        tally[result.status] += 1
-    return tally
+    return store.count(results)
 
 
 def progress_line(outcome) -> str:

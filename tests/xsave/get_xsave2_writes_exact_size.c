@@ -20,35 +20,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "test.h"
 #include "xsave_buf.h"
 
 #define CANARY 0xa5
-
-/* size bytes that end right where a PROT_NONE page begins. */
-struct guarded {
-	uint8_t *map;
-	size_t map_size;
-	struct kvm_xsave *buf;
-};
-
-static void guarded_alloc(struct guarded *g, uint32_t size)
-{
-	size_t pages = (size + KVMABI_PAGE_SIZE - 1) / KVMABI_PAGE_SIZE;
-	uint8_t *guard;
-
-	g->map_size = (pages + 1) * KVMABI_PAGE_SIZE;
-	g->map = mmap(NULL, g->map_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g->map == MAP_FAILED)
-		kvmabi_error("mmap of the guarded buffer failed");
-	guard = g->map + pages * KVMABI_PAGE_SIZE;
-	if (mprotect(guard, KVMABI_PAGE_SIZE, PROT_NONE))
-		kvmabi_error("mprotect of the guard page failed");
-	g->buf = (struct kvm_xsave *)(guard - size);
-}
 
 FIXTURE(xsave2) {
 	struct vm *vm;
@@ -73,15 +49,13 @@ FIXTURE_TEARDOWN(xsave2)
 
 TEST_F(xsave2, writes_nothing_into_a_guard_page)
 {
-	struct guarded g;
+	struct kvm_xsave *buf = guarded_buffer(self->size);
 	int r;
 
-	guarded_alloc(&g, self->size);
-	r = __vcpu_get_xsave_with(self->vcpu, KVM_GET_XSAVE2, g.buf);
+	r = __vcpu_get_xsave_with(self->vcpu, KVM_GET_XSAVE2, buf);
 	/* A write past the capability's size would hit the guard: EFAULT. */
 	ASSERT_EQ(0, r) TH_LOG("KVM_GET_XSAVE2 into %d bytes before a PROT_NONE page: "
 			       "errno %d (%s)", self->size, -r, strerror(-r));
-	munmap(g.map, g.map_size);
 }
 
 TEST_F(xsave2, leaves_the_byte_after_the_size_alone)
