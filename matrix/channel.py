@@ -67,6 +67,7 @@ class BinaryRun:
     log: TapLog | None = None                   # None: never started
     raw: list[str] = field(default_factory=list)
     rc: int | None = None                       # None: never ended
+    started_at: float | None = None
     ended_at: float | None = None
 
 
@@ -92,7 +93,7 @@ def parse_channel(lines) -> Channel:
             if marker == BEGIN_MARKER:
                 current = run
                 if mode == "run":
-                    run.log = TapLog()
+                    run.log, run.started_at = TapLog(), when
             else:
                 code = int(rc) if rc is not None else None
                 if mode == "list":

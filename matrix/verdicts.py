@@ -20,10 +20,19 @@ class CutOff(Ending):
         return f"was cut off ({self.detail})"
 
 
+def ended_early(run: BinaryRun, test_timeout_s: float) -> bool:
+    """True when a SIGKILLed binary ran for less than its timeout as seen
+    from the host (guest time does not run ahead of host time; 10% is left
+    for serial lag), so the kill was not the timeout's: the OOM killer, say."""
+    if run.started_at is None or run.ended_at is None:
+        return False
+    return run.ended_at - run.started_at < 0.9 * test_timeout_s
+
+
 def ending_of(run: BinaryRun, test_timeout_s: float, cause: str) -> Ending:
     if run.rc is None:
         return CutOff(cause)
-    if run.rc == TIMEOUT_RC:
+    if run.rc == TIMEOUT_RC and not ended_early(run, test_timeout_s):
         return Ending("timeout", timeout_s=test_timeout_s)
     if run.rc > 128:
         return Ending("signal", code=run.rc - 128)

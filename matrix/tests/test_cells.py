@@ -157,3 +157,12 @@ def test_end_marker_after_output_without_newline_still_ends_the_binary():
     run = parse_channel(lines).binaries["basic/x"]
     assert run.rc == 137
     assert run.raw[-1] == "partial output"
+
+
+def test_sigkill_well_before_the_timeout_is_not_called_a_timeout():
+    from matrix.channel import BinaryRun
+    from matrix.verdicts import ending_of
+    early = BinaryRun("basic/x", rc=137, started_at=10.0, ended_at=12.0)
+    late = BinaryRun("basic/x", rc=137, started_at=10.0, ended_at=311.0)
+    assert "timeout" not in ending_of(early, 300, "").describe()
+    assert "timeout" in ending_of(late, 300, "").describe()
