@@ -70,17 +70,22 @@ def table(doc: dict, key: str, path: Path) -> dict:
     return value
 
 
+def check_entry(entry, where: str, known: set, shape: str) -> None:
+    """One [kernels.X] or [platforms.X] entry: a table with known keys only."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: must be {shape}")
+    unknown = set(entry) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}'")
+
+
 def load_kernels(path: Path = HERE / "kernels.toml") -> tuple[dict, dict]:
     """({name: Kernel}, {set name: [kernel names or "debian:*"]})."""
     doc = load_toml(path)
     kernels = {}
     for name, entry in table(doc, "kernels", path).items():
         where = f"{path}: kernel '{name}'"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: must be a table with a source")
-        unknown = set(entry) - {"source"}
-        if unknown:
-            raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}'")
+        check_entry(entry, where, {"source"}, "a table with a source")
         source = entry.get("source")
         if not isinstance(source, str) or not SOURCE.match(source) or source == EVERY_SERIES:
             raise ConfigError(f"{where}: source must be debian:<series|version|newest> "
@@ -134,11 +139,7 @@ def load_platforms(path: Path = HERE / "platforms.toml") -> dict:
     platforms = {}
     for name, entry in table(doc, "platforms", path).items():
         where = f"{path}: platform '{name}'"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: must be a table")
-        unknown = set(entry) - KNOWN_KEYS
-        if unknown:
-            raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}'")
+        check_entry(entry, where, KNOWN_KEYS, "a table")
         launcher = text(entry, "launcher", where, LAUNCHERS)
         booted = launcher != "host"
         if booted and not entry.get("cpu"):
